@@ -41,9 +41,6 @@ async function main(argv: readonly string[]): Promise<void> {
     host: command.host,
     ...(command.verbose ? { logger: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
-  const { clientId, clientSecret, users } = emulator.options;
-  process.stdout.write(banner(emulator.url, clientId, clientSecret, users));
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -62,8 +59,11 @@ async function main(argv: readonly string[]): Promise<void> {
       },
     );
   };
+  // Handlers go in before the banner: whoever reads the banner may signal at once.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const { clientId, clientSecret, users } = emulator.options;
+  process.stdout.write(banner(emulator.url, clientId, clientSecret, users));
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

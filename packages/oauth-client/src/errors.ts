@@ -44,7 +44,8 @@ export class ActOnError extends Error {
     };
     for (const [key, value] of Object.entries(this)) {
       if (key === 'code' || key === 'cause') continue;
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') json[key] = value;
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        json[key] = value;
     }
     return json as unknown as ActOnErrorJSON;
   }
@@ -100,7 +101,10 @@ export class ActOnInvalidTokenResponseError extends ActOnError {
     /** What was wrong, e.g. `access_token is missing`. */
     readonly reason: string,
   ) {
-    super('invalid_token_response', `Act-On's token endpoint sent an unusable response: ${reason} [HTTP ${status}]`);
+    super(
+      'invalid_token_response',
+      `Act-On's token endpoint sent an unusable response: ${reason} [HTTP ${status}]`,
+    );
   }
 }
 
@@ -112,7 +116,11 @@ export class ActOnReauthorizationRequiredError extends ActOnError {
     reason: string,
     options?: { cause?: unknown },
   ) {
-    super('reauthorization_required', `Act-On account "${account}" needs to be authorized again: ${reason}`, options);
+    super(
+      'reauthorization_required',
+      `Act-On account "${account}" needs to be authorized again: ${reason}`,
+      options,
+    );
   }
 }
 
@@ -195,7 +203,11 @@ export class ActOnLockTimeoutError extends ActOnStoreError {
     readonly account: string,
     readonly waitedMs: number,
   ) {
-    super(`Timed out after ${waitedMs} ms waiting for the token lock of account "${account}"`, undefined, 'lock_timeout');
+    super(
+      `Timed out after ${waitedMs} ms waiting for the token lock of account "${account}"`,
+      undefined,
+      'lock_timeout',
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { ActOnStoreError } from './errors';
+import { ActOnError, ActOnStoreError } from './errors';
 
 /*
  * Two kinds of lock live here, both with a lease:
@@ -230,6 +230,7 @@ export async function acquireLockFile(lockPath: string, options: LockFileOptions
       const current = await readLock(lockPath);
       if (current.kind !== 'absent' && isStale(current, Date.now())) {
         await breakStale(lockPath, current);
+        if (Date.now() >= options.deadline) throw options.onTimeout();
         continue;
       }
       const remaining = options.deadline - Date.now();
@@ -240,7 +241,10 @@ export async function acquireLockFile(lockPath: string, options: LockFileOptions
     }
   } catch (error) {
     liveTokens.delete(token);
-    throw error;
+    if (error instanceof ActOnError) throw error;
+    throw new ActOnStoreError(`Cannot take lock file ${lockPath} (${errorCode(error) ?? 'error'})`, {
+      cause: error,
+    });
   }
 }
 
@@ -334,9 +338,20 @@ async function breakStale(lockPath: string, seen: ReadLock): Promise<void> {
       again.kind === 'held' && seen.kind === 'held'
         ? again.content.token === seen.content.token
         : again.kind === 'unreadable' && seen.kind === 'unreadable';
-    if (sameLock) await unlinkIfPresent(lockPath);
+    if (sameLock) {
+      try {
+        await unlinkIfPresent(lockPath);
+      } catch (error) {
+        throw new ActOnStoreError(
+          `Cannot remove stale lock file ${lockPath} (${errorCode(error) ?? 'error'})`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
   } finally {
-    await releaseBreak();
+    await releaseBreak().catch(() => undefined);
   }
 }
 

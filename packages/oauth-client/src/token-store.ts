@@ -45,7 +45,12 @@ export interface TokenStore {
    * Counts one password or code grant attempt in a sliding window shared by every process on the store,
    * if fewer than `limit` happened in the last `windowMs` before `now`. Refused attempts are not counted.
    */
-  reserveAuthAttempt(account: string, limit: number, windowMs: number, now: number): Promise<AuthAttemptReservation>;
+  reserveAuthAttempt(
+    account: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+  ): Promise<AuthAttemptReservation>;
   /** Runs `fn` while holding the account's grant lock, across every process sharing the store. */
   withLock<T>(account: string, options: LockOptions, fn: () => Promise<T>): Promise<T>;
   /**
