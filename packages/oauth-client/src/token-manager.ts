@@ -215,7 +215,9 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
   async refresh(account?: string): Promise<TokenSet> {
     const key = this.#account(account);
     this.#assertOpen();
-    const pair = await this.#obtain(key, { force: true, after: this.#cache.get(key)?.version });
+    // The version stored now, not the one cached: a rotation that finished before this call is not "since".
+    const current = await this.#store.get(key);
+    const pair = await this.#obtain(key, { force: true, after: current?.version });
     return pair.tokens;
   }
 
