@@ -1,0 +1,2 @@
+/** Injection token of the {@link ExampleConfig}. */
+export const EXAMPLE_CONFIG = Symbol('EXAMPLE_CONFIG');
