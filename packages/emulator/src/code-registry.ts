@@ -57,9 +57,11 @@ export class CodeRegistry {
   }
 
   private pruneExpired(now: number): void {
-    // Used codes are kept until expiry so a replay reads as "used", not "unknown".
+    // Used codes are kept until expiry so a replay reads as "used", not "unknown". A Map iterates in issue order,
+    // which is expiry order, so the scan stops at the first live code instead of visiting all of them.
     for (const [code, record] of this.codes) {
-      if (now >= record.expiresAt) this.codes.delete(code);
+      if (now < record.expiresAt) return;
+      this.codes.delete(code);
     }
   }
 }

@@ -37,7 +37,11 @@ export class SlidingWindow {
 
   private prune(key: string, now: number): number[] {
     const cutoff = now - this.windowMs;
-    const live = (this.events.get(key) ?? []).filter((t) => t > cutoff);
+    const live = this.events.get(key) ?? [];
+    // Events are recorded in time order: only a prefix can have left the window.
+    let expired = 0;
+    while (expired < live.length && (live[expired] as number) <= cutoff) expired++;
+    if (expired > 0) live.splice(0, expired);
     if (live.length === 0) this.events.delete(key);
     else this.events.set(key, live);
     return live;
