@@ -124,3 +124,18 @@ redis.call('PUBLISH', ARGV[2], cjson.encode({type = 'release', account = ARGV[4]
 return 1
 `,
 );
+
+/**
+ * Extends an account's grant lock if it still holds our token (compare-and-expire): a live holder renews its
+ * short lease while it works, so a dead one frees the lock quickly and a slow one keeps it.
+ *
+ * KEYS[1] lock key; ARGV: token, new lease ms. Returns 1 if extended, 0 if the lock had passed on (nothing touched).
+ */
+export const RENEW_SCRIPT = script(
+  'renew',
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`,
+);

@@ -11,6 +11,7 @@ import {
   ACQUIRE_SCRIPT,
   DELETE_SCRIPT,
   RELEASE_SCRIPT,
+  RENEW_SCRIPT,
   RESERVE_SCRIPT,
   SET_SCRIPT,
   type LuaScript,
@@ -19,6 +20,9 @@ import { decryptTokenFile, encryptTokenFile, looksEncrypted, parseEncryptionKey 
 import { assertBudgetArguments } from './sliding-window';
 import type { TokenSet } from './token-set';
 import type { AuthAttemptReservation, LockOptions, StoredTokenSet, TokenStore } from './token-store';
+
+/** Lifetime of the lock key when `lockTtlMs` is not set; a live holder renews it. */
+const DEFAULT_LOCK_TTL_MS = 10_000;
 
 /** Options of {@link RedisTokenStore}. Pass exactly one of `client` and `url`. */
 export interface RedisTokenStoreOptions {
@@ -35,9 +39,11 @@ export interface RedisTokenStoreOptions {
   /** Prefix of every key and of the pub/sub channel. Default `'acton:'`. */
   readonly prefix?: string;
   /**
-   * Lease of the Redis lock key in ms, overriding the caller's `LockOptions.leaseMs`: after a holder dies
-   * (or hangs) this long, another process may take the lock. Keep it above the token request's worst-case
-   * duration. Default: the caller's `leaseMs`.
+   * Lifetime of the Redis lock key in ms: after a holder dies this long, another process may take the lock.
+   * A live holder renews the key (every third of it) for as long as the caller's `LockOptions.leaseMs`
+   * allows, so a grant slower than `lockTtlMs` keeps the lock, and a holder that hangs past `leaseMs` loses it.
+   * Default 10,000 ms (or the caller's `leaseMs` when that is shorter), so a killed holder blocks the others
+   * for seconds, not for the whole lease.
    */
   readonly lockTtlMs?: number;
   /**
@@ -59,8 +65,16 @@ const DEGRADED_POLL_MS = 250;
 /** Reconnect backoff cap: recovery after an outage should take about this long at most. */
 const MAX_RECONNECT_DELAY_MS = 500;
 const CLOSE_GRACE_MS = 500;
+/** How long ioredis lets a closing socket end gracefully before destroying it. */
+const DISCONNECT_TIMEOUT_MS = 100;
 
 type ChangeListener = (account: string) => void;
+
+/** A lock waiter's registration for the next wake-up of its account. */
+interface Wakeup {
+  wait(ms: number): Promise<void>;
+  cancel(): void;
+}
 
 interface EventMessage {
   readonly type: 'set' | 'delete' | 'release';
@@ -110,6 +124,8 @@ export class RedisTokenStore implements TokenStore {
   #subscriber: Redis | undefined;
   #subscribed: Promise<void> | undefined;
   #subscriberReadyOnce = false;
+  /** The wait for the client's pending connection attempt, shared by the commands that arrive meanwhile. */
+  #connecting: Promise<void> | undefined;
   #attemptCounter = 0;
   #closed = false;
 
@@ -146,14 +162,20 @@ export class RedisTokenStore implements TokenStore {
     const connectionOptions: Partial<RedisOptions> = {
       lazyConnect: true,
       connectTimeout: this.#commandTimeoutMs,
+      // disconnect() gives a socket this long to end before destroying it. ioredis keeps that timer (ref'd)
+      // even when the socket had already closed (a lost connection), which held close() callers' processes
+      // open for 2 s (its default).
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
       retryStrategy: (attempt: number) => Math.min(MAX_RECONNECT_DELAY_MS, 25 * 2 ** Math.min(attempt, 10)),
     };
-    // The subscriber never gives up on a SUBSCRIBE and re-subscribes after each reconnect.
+    // The subscriber never gives up on a SUBSCRIBE and re-subscribes after each reconnect: itself, in its
+    // 'ready' handler. ioredis's own autoResubscribe sends a SUBSCRIBE nobody awaits, whose rejection (when
+    // the connection closes before the answer, e.g. close() just after a reconnect) was unhandled.
     this.#subscriberOptions = {
       ...connectionOptions,
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
-      autoResubscribe: true,
+      autoResubscribe: false,
     };
     if (client !== undefined) {
       if (!isRedisClient(client)) {
@@ -266,14 +288,17 @@ export class RedisTokenStore implements TokenStore {
    * Callers of this process queue in memory first (FIFO), so only one of them at a time talks to Redis.
    * The Redis lock is `SET NX PX` with a fenced token; a waiter sleeps until a release message arrives
    * (or, as a fallback, until the holder's lease would end) rather than polling. A holder that dies
-   * frees the lock after the lease (`lockTtlMs`, else `options.leaseMs`).
+   * frees the lock after `lockTtlMs` (else `options.leaseMs`); a live one renews it up to `options.leaseMs`.
    *
    * @throws ActOnLockTimeoutError after `waitTimeoutMs` without the lock; ActOnStoreError if Redis fails.
    */
   async withLock<T>(account: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
     checkAccount(account);
     this.#assertOpen();
-    const leaseMs = this.#lockTtlMs ?? validateLockMs(options?.leaseMs, 'leaseMs', false);
+    const requestedLeaseMs = validateLockMs(options?.leaseMs, 'leaseMs', false);
+    // The key lives ttlMs; a live holder renews it up to leaseMs in all (never less than one ttl).
+    const ttlMs = this.#lockTtlMs ?? Math.min(DEFAULT_LOCK_TTL_MS, requestedLeaseMs);
+    const leaseMs = Math.max(requestedLeaseMs, ttlMs);
     const waitTimeoutMs = validateLockMs(options?.waitTimeoutMs, 'waitTimeoutMs', true);
     const started = Date.now();
     const deadline = started + waitTimeoutMs;
@@ -282,7 +307,7 @@ export class RedisTokenStore implements TokenStore {
     const local = await this.#localLocks.acquire(account, deadline, timeout);
     let token: string;
     try {
-      token = await this.#acquireRedisLock(account, leaseMs, deadline, timeout);
+      token = await this.#acquireRedisLock(account, ttlMs, deadline, timeout);
     } catch (error) {
       local.release();
       throw error;
@@ -290,9 +315,12 @@ export class RedisTokenStore implements TokenStore {
     // Same lease in memory: a holder that hangs past it must not block this process's other callers,
     // since other processes may take the Redis lock by then anyway.
     local.startLease(leaseMs);
+    const stopRenewing =
+      ttlMs < leaseMs ? this.#keepRenewing(account, token, ttlMs, Date.now() + leaseMs) : noop;
     try {
       return await fn();
     } finally {
+      stopRenewing();
       await this.#releaseRedisLock(account, token);
       local.release();
     }
@@ -412,32 +440,73 @@ export class RedisTokenStore implements TokenStore {
     const keys = [this.#redisKey('lock', account), this.#redisKey('fence', account)];
     const tokenPrefix = `${this.instanceId}:${randomBytes(12).toString('base64url')}`;
     let subscribed = false;
-    for (;;) {
-      this.#assertOpen();
-      const reply = await this.#eval(ACQUIRE_SCRIPT, 'lock', keys, [tokenPrefix, String(Math.ceil(leaseMs))]);
-      const [ok, value] = integers(reply, 'lock');
-      if (ok === 1) return `${tokenPrefix}:${value}`;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw timeout();
-      if (!subscribed) {
-        // Subscribe before the next attempt: a release published after that attempt fails cannot be missed.
-        // Uncontended locks never get here, so a store that never waits never opens a subscriber.
-        subscribed = await this.#ensureSubscribed().then(
-          () => true,
-          () => false,
-        );
-        if (subscribed) continue;
+    // Armed before each attempt, not after it fails: the release message travels on the subscriber's
+    // connection and may be handled before the failed attempt's reply, and must not be lost then.
+    let wakeup = this.#armWakeup(account);
+    try {
+      for (;;) {
+        this.#assertOpen();
+        const reply = await this.#eval(ACQUIRE_SCRIPT, 'lock', keys, [
+          tokenPrefix,
+          String(Math.ceil(leaseMs)),
+        ]);
+        const [ok, value] = integers(reply, 'lock');
+        if (ok === 1) return `${tokenPrefix}:${value}`;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw timeout();
+        if (!subscribed) {
+          // Subscribe before the next attempt: a release published after that attempt fails cannot be missed.
+          // Uncontended locks never get here, so a store that never waits never opens a subscriber.
+          subscribed = await this.#ensureSubscribed().then(
+            () => true,
+            () => false,
+          );
+          if (subscribed) {
+            wakeup.cancel();
+            wakeup = this.#armWakeup(account);
+            continue;
+          }
+        }
+        const healthy = this.#subscriber?.status === 'ready';
+        // Woken by a release message (or by the subscriber losing Redis); the timer only covers a holder
+        // whose lease ends without a release (it died) and, while the subscriber is down, messages that
+        // cannot arrive.
+        const pttl = value > 0 ? value + 1 : DEGRADED_POLL_MS;
+        // After the wait comes one more attempt even at the deadline: a release may have woken us just then.
+        await wakeup.wait(Math.min(remaining, healthy ? pttl : Math.min(pttl, DEGRADED_POLL_MS)));
+        wakeup = this.#armWakeup(account);
       }
-      const healthy = this.#subscriber?.status === 'ready';
-      // Woken by a release message; the timer only covers a holder whose lease ends without a release
-      // (it died) and, while the subscriber is down, messages that cannot arrive.
-      const pttl = value > 0 ? value + 1 : DEGRADED_POLL_MS;
-      // After the wait comes one more attempt even at the deadline: a release may have woken us just then.
-      await this.#waitForRelease(
-        account,
-        Math.min(remaining, healthy ? pttl : Math.min(pttl, DEGRADED_POLL_MS)),
-      );
+    } finally {
+      wakeup.cancel();
     }
+  }
+
+  /**
+   * While `fn` runs, extends the lock key to `ttlMs` every third of it (compare-and-expire), never past
+   * `until`. Stops when the lock has passed on. A failed renewal (Redis unreachable) is tried again at the
+   * next tick: the key may well still be ours. Returns the function that stops it.
+   */
+  #keepRenewing(account: string, token: string, ttlMs: number, until: number): () => void {
+    const keys = [this.#redisKey('lock', account)];
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const schedule = (): void => {
+      if (stopped || this.#closed) return;
+      timer = setTimeout(renew, Math.max(1, Math.floor(ttlMs / 3)));
+      timer.unref();
+    };
+    const renew = (): void => {
+      const extendMs = Math.min(ttlMs, until - Date.now());
+      if (stopped || extendMs < 1) return;
+      this.#eval(RENEW_SCRIPT, 'renew the lock', keys, [token, String(Math.ceil(extendMs))]).then((reply) => {
+        if (Number(reply) === 1) schedule();
+      }, schedule);
+    };
+    schedule();
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }
 
   async #releaseRedisLock(account: string, token: string): Promise<void> {
@@ -456,24 +525,41 @@ export class RedisTokenStore implements TokenStore {
     this.#wake(account);
   }
 
-  #waitForRelease(account: string, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let waiters = this.#lockWaiters.get(account);
-      if (waiters === undefined) {
-        waiters = new Set();
-        this.#lockWaiters.set(account, waiters);
-      }
-      const set = waiters;
-      const done = (): void => {
-        clearTimeout(timer);
-        set.delete(done);
-        if (set.size === 0 && this.#lockWaiters.get(account) === set) this.#lockWaiters.delete(account);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(1, ms));
-      timer.unref();
-      set.add(done);
-    });
+  /**
+   * Registers for the account's next wake-up (a release, an outage, a reconnect, close) from now on.
+   * `wait(ms)` resolves at once if it already came, else on it or after `ms`. `cancel()` unregisters.
+   */
+  #armWakeup(account: string): Wakeup {
+    let waiters = this.#lockWaiters.get(account);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.#lockWaiters.set(account, waiters);
+    }
+    const set = waiters;
+    let woken = false;
+    let timer: NodeJS.Timeout | undefined;
+    let resolveWait: (() => void) | undefined;
+    const done = (): void => {
+      woken = true;
+      if (timer !== undefined) clearTimeout(timer);
+      set.delete(done);
+      if (set.size === 0 && this.#lockWaiters.get(account) === set) this.#lockWaiters.delete(account);
+      resolveWait?.();
+    };
+    set.add(done);
+    return {
+      wait: (ms) =>
+        new Promise<void>((resolve) => {
+          if (woken) {
+            resolve();
+            return;
+          }
+          resolveWait = resolve;
+          timer = setTimeout(done, Math.max(1, ms));
+          timer.unref();
+        }),
+      cancel: done,
+    };
   }
 
   #wake(account: string): void {
@@ -501,17 +587,22 @@ export class RedisTokenStore implements TokenStore {
   #createSubscriber(): Redis {
     const subscriber = this.#client.duplicate(this.#subscriberOptions);
     subscriber.on('error', noop);
+    // Lost Redis: a release may now go unheard, and the lock may be unreachable too. Waiters try again at
+    // once, so they fail with ActOnStoreError (or fall back to polling) instead of sleeping out a lease.
+    subscriber.on('close', () => {
+      for (const account of [...this.#lockWaiters.keys()]) this.#wake(account);
+    });
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.#channel) this.#onMessage(message);
     });
     subscriber.on('ready', () => {
+      if (this.#closed) return;
       if (!this.#subscriberReadyOnce) {
         this.#subscriberReadyOnce = true;
         return;
       }
-      // Back after an outage: anything published meanwhile is lost. Once subscribed again (our SUBSCRIBE
-      // is answered after ioredis's own re-subscription), retry waiting lockers and tell watchers that every
-      // account we know of may have changed.
+      // Back after an outage: anything published meanwhile is lost. Once subscribed again, retry waiting
+      // lockers and tell watchers that every account we know of may have changed.
       subscriber.subscribe(this.#channel).then(() => {
         for (const account of [...this.#lockWaiters.keys()]) this.#wake(account);
         for (const account of this.#knownAccounts) this.#notify(account);
@@ -598,34 +689,36 @@ export class RedisTokenStore implements TokenStore {
     if (status === 'reconnecting' || status === 'close') {
       return Promise.reject(new Error('reconnecting after a failed connection'));
     }
-    return new Promise<void>((resolve, reject) => {
+    // One wait per connection attempt, shared by every caller (each with its own deadline): a listener per
+    // caller would pile up past EventEmitter's limit when a busy process starts.
+    this.#connecting ??= this.#untilReady(redis, status === 'wait');
+    return withDeadline(this.#connecting, Math.max(1, deadline - Date.now()), 'connect timed out');
+  }
+
+  #untilReady(redis: Redis, connect: boolean): Promise<void> {
+    const attempt = new Promise<void>((resolve, reject) => {
       const finish = (error?: Error): void => {
-        clearTimeout(timer);
         redis.off('ready', onReady);
         redis.off('close', onClose);
         redis.off('end', onClose);
-        unhook();
+        const index = this.#closeHooks.indexOf(hook);
+        if (index >= 0) this.#closeHooks.splice(index, 1);
+        if (this.#connecting === attempt) this.#connecting = undefined;
         if (error === undefined) resolve();
         else reject(error);
       };
       const onReady = (): void => finish();
       const onClose = (): void => finish(new Error('connection failed'));
-      const timer = setTimeout(
-        () => finish(new Error('connect timed out')),
-        Math.max(1, deadline - Date.now()),
-      );
-      timer.unref();
       const hook = (): void => finish(new Error('store closed'));
       this.#closeHooks.push(hook);
-      const unhook = (): void => {
-        const index = this.#closeHooks.indexOf(hook);
-        if (index >= 0) this.#closeHooks.splice(index, 1);
-      };
       redis.once('ready', onReady);
       redis.once('close', onClose);
       redis.once('end', onClose);
-      if (status === 'wait') redis.connect().catch(noop);
+      if (connect) redis.connect().catch(noop);
     });
+    // Callers past their deadline no longer listen; the outcome is still settled here.
+    attempt.catch(noop);
+    return attempt;
   }
 
   /** A typed, secret-free error: never the command's arguments (they hold tokens), never a URL password. */
@@ -922,9 +1015,9 @@ function sanitizedCause(error: unknown): Error | undefined {
   return copy;
 }
 
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+function withDeadline<T>(promise: Promise<T>, ms: number, message?: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no reply within ${Math.round(ms)} ms`)), ms);
+    const timer = setTimeout(() => reject(new Error(message ?? `no reply within ${Math.round(ms)} ms`)), ms);
     timer.unref();
     promise.then(
       (value) => {

@@ -516,6 +516,8 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
   }
 
   #adopt(account: string, pair: CachedPair, source: TokenSource): CachedPair {
+    // Whatever brought the pair here (a grant, login(), saveTokens()), rotations elsewhere must now reach us.
+    this.#startWatching();
     const previous = this.#cache.get(account);
     this.#cache.set(account, pair);
     this.#scheduleBackgroundRefresh(account, pair);

@@ -3,12 +3,13 @@ import {
   ActOnConfigurationError,
   ActOnStoreError,
   ActOnTokenManager,
+  FileTokenStore,
   MemoryTokenStore,
   type ManagerErrorEvent,
   type RefreshEvent,
   type TokenSet,
 } from '../src';
-import { HOUR_MS, managerFor, startEmulator } from './helpers/emulator-fixture';
+import { HOUR_MS, makeTempDir, managerFor, startEmulator } from './helpers/emulator-fixture';
 
 /** A memory store whose next `set` calls fail, as a full disk or a lost Redis connection would. */
 class FlakyStore extends MemoryTokenStore {
@@ -75,6 +76,29 @@ describe('ActOnTokenManager durability', () => {
       expect((await manager.getTokenSet())?.accessToken).not.toBe(first);
     } finally {
       await shortLived.close();
+    }
+  });
+
+  it('hears about rotations elsewhere after login() alone, without waiting for a 401', async () => {
+    const temp = await makeTempDir();
+    try {
+      const path = `${temp.dir}/tokens.json`;
+      const ours = track(managerFor(emulator, { store: new FileTokenStore({ path }) }));
+      const theirs = track(managerFor(emulator, { store: new FileTokenStore({ path }) }));
+      await ours.login({ username: EMULATOR_DEFAULTS.username, password: EMULATOR_DEFAULTS.password });
+      const rotated = await theirs.refresh();
+      const deadline = Date.now() + 10_000;
+      while ((await ours.getAccessToken()) !== rotated.accessToken && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await ours.getAccessToken()).toBe(rotated.accessToken);
+      const response = await ours.fetch('/api/1/account');
+      expect(response.status).toBe(200);
+      await response.body?.cancel();
+      expect(emulator.stats().unauthorizedApiRequests).toBe(0);
+      expect(emulator.stats().grants.refresh_token).toBe(1);
+    } finally {
+      await temp.cleanup();
     }
   });
 

@@ -95,6 +95,46 @@ export function signal<T = void>(): { promise: Promise<T>; fire: (value: T) => v
   return { promise, fire };
 }
 
+/** Waits for `promise` at most `ms` (then resolves anyway); never leaves a timer behind. */
+export function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+/** Polls `check` every 5 ms until it holds (test setup, never a measurement); fails naming `what` after `limitMs`. */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  limitMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Gave up after ${limitMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
 // ---- child processes --------------------------------------------------------------------------
 
 const DIST_INDEX = path.resolve(__dirname, '../../dist/redis-token-store.js');
