@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import session from 'express-session';
@@ -22,6 +23,8 @@ export interface StartOptions {
   /** Port of the embedded emulator (0: any free port). */
   readonly emulatorPort?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Nest's logger (default: Nest's console logger at error, warn and log levels). */
+  readonly logger?: LoggerService;
 }
 
 /** Builds the configuration (starting the embedded emulator when no Act-On is configured) and starts the app. */
@@ -29,7 +32,7 @@ export async function startExampleApp(options: StartOptions = {}): Promise<Runni
   const config = await loadExampleConfig(options.env ?? process.env, options.emulatorPort);
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-      logger: ['error', 'warn', 'log'],
+      logger: options.logger ?? ['error', 'warn', 'log'],
     });
     app.use(
       session({
