@@ -56,11 +56,15 @@ interface AccountState {
   /** The one grant (or forget) in flight for this account; `undefined` once it settles. */
   inflight?: Promise<CachedPair | undefined>;
   unsaved?: UnsavedPair;
+  /** Sends of the stored pair's refresh token whose outcome is unknown (the request may have reached Act-On). */
+  unknownSends?: { readonly version: number; readonly count: number };
   /** After a failed proactive refresh: serve the still-valid token without retrying until then. */
   retryProactiveAt?: number;
   timer?: NodeJS.Timeout;
 }
 
+/** Why the manager logged in although the stored refresh token may still be alive. */
+const REASON_UNKNOWN_TWICE = 'refresh sent twice without an answer';
 /** A failed proactive refresh is not retried for this long while the current token still works. */
 const PROACTIVE_RETRY_COOLDOWN_MS = 5_000;
 /** The grant lock outlives the worst case of retries by this much. */
@@ -369,10 +373,31 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
   }
 
   async #refreshLocked(account: string, stored: StoredTokenSet): Promise<CachedPair> {
+    // Sent twice already with no answer: a third send could be a second reuse. Log in instead, if we can.
+    const unknownTwice = (): boolean => {
+      const sends = this.#state(account).unknownSends;
+      return sends !== undefined && sends.version === stored.version && sends.count >= 2;
+    };
+    if (unknownTwice()) {
+      const credentials = await this.#credentialsFor(account);
+      if (credentials !== undefined) return this.#loginLocked(account, credentials, REASON_UNKNOWN_TWICE);
+    }
     let tokens: TokenSet;
     try {
-      tokens = await this.#refreshWithRetry(account, stored.tokens.refreshToken);
+      tokens = await this.#refreshWithRetry(account, stored);
     } catch (error) {
+      if (error instanceof ActOnNetworkError && error.requestSent && unknownTwice()) {
+        const credentials = await this.#credentialsFor(account);
+        if (credentials === undefined) throw error;
+        this.#log(
+          'warn',
+          'The refresh was sent twice without an answer; logging in instead of sending it again',
+          {
+            account,
+          },
+        );
+        return this.#loginLocked(account, credentials, REASON_UNKNOWN_TWICE);
+      }
       if (!(error instanceof ActOnTokenEndpointError && error.isInvalidGrant)) throw error;
       // Another process may have rotated without our lock (an older client, a script): look before logging in.
       const again = await this.#store.get(account);
@@ -400,30 +425,38 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
 
   /**
    * Sends the refresh token, retrying transient failures with backoff. A request whose outcome is unknown (it may
-   * have reached Act-On) is resent at most once; 4xx answers are final.
+   * have reached Act-On) is resent at most once, counted per stored pair across calls; 4xx answers are final.
    */
-  async #refreshWithRetry(account: string, refreshToken: string): Promise<TokenSet> {
+  async #refreshWithRetry(account: string, stored: StoredTokenSet): Promise<TokenSet> {
     const retry = this.#policy.retry;
-    let resent = false;
+    const state = this.#state(account);
+    let unknown = state.unknownSends?.version === stored.version ? state.unknownSends.count : 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#client.refreshGrant(refreshToken);
+        const tokens = await this.#client.refreshGrant(stored.tokens.refreshToken);
+        state.unknownSends = undefined;
+        return tokens;
       } catch (error) {
-        if (!isTransient(error) || attempt >= retry.maxAttempts) throw error;
         if (error instanceof ActOnNetworkError && error.requestSent) {
-          if (resent) throw error;
-          resent = true;
+          unknown++;
+          state.unknownSends = { version: stored.version, count: unknown };
+          if (unknown >= 2) throw error;
         }
-        const delayMs = backoffDelayMs(attempt, retry);
-        this.#log('warn', 'Transient failure refreshing the Act-On token; retrying', {
-          account,
-          attempt,
-          delayMs,
-          error: describe(error),
-        });
-        await sleep(delayMs);
+        if (!isTransient(error) || attempt >= retry.maxAttempts) throw error;
+        await this.#backoff(account, 'refreshing the Act-On token', attempt, error);
       }
     }
+  }
+
+  async #backoff(account: string, what: string, attempt: number, error: unknown): Promise<void> {
+    const delayMs = backoffDelayMs(attempt, this.#policy.retry);
+    this.#log('warn', `Transient failure ${what}; retrying`, {
+      account,
+      attempt,
+      delayMs,
+      error: describe(error),
+    });
+    await sleep(delayMs);
   }
 
   async #loginWithConfiguredCredentials(
@@ -441,23 +474,39 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
     return this.#loginLocked(account, credentials, reason);
   }
 
-  /** Password grant within the budget, under the account's lock. Not retried: every attempt costs budget. */
+  /**
+   * Password grant within the budget, under the account's lock. Every attempt is counted in the budget. Only
+   * failures that cannot have logged in are retried (a 5xx answer, a request that never left); an unknown outcome
+   * is not, since each resend spends one of Act-On's five hourly logins.
+   */
   async #loginLocked(account: string, credentials: ActOnCredentials, reason: string): Promise<CachedPair> {
     const { limit, windowMs } = this.#policy.authBudget;
-    const reservation = await this.#store.reserveAuthAttempt(account, limit, windowMs, this.#now());
-    if (!reservation.allowed) {
-      this.#log('warn', 'Act-On login refused locally: the login budget is spent', {
+    let tokens: TokenSet;
+    for (let attempt = 1; ; attempt++) {
+      const reservation = await this.#store.reserveAuthAttempt(account, limit, windowMs, this.#now());
+      if (!reservation.allowed) {
+        this.#log('warn', 'Act-On login refused locally: the login budget is spent', {
+          account,
+          retryAfterMs: reservation.retryAfterMs,
+        });
+        throw new ActOnAuthBudgetError(account, reservation.retryAfterMs, limit, windowMs);
+      }
+      this.#log('info', 'Logging in to Act-On with a password grant', {
         account,
-        retryAfterMs: reservation.retryAfterMs,
+        reason,
+        attempt: reservation.used,
       });
-      throw new ActOnAuthBudgetError(account, reservation.retryAfterMs, limit, windowMs);
+      try {
+        tokens = await this.#client.passwordGrant(credentials);
+        break;
+      } catch (error) {
+        const cannotHaveLoggedIn =
+          (error instanceof ActOnTokenEndpointError && error.status >= 500) ||
+          (error instanceof ActOnNetworkError && !error.requestSent);
+        if (!cannotHaveLoggedIn || attempt >= this.#policy.retry.maxAttempts) throw error;
+        await this.#backoff(account, 'logging in to Act-On', attempt, error);
+      }
     }
-    this.#log('info', 'Logging in to Act-On with a password grant', {
-      account,
-      reason,
-      attempt: reservation.used,
-    });
-    const tokens = await this.#client.passwordGrant(credentials);
     const current = await this.#store.get(account);
     this.#state(account).unsaved = undefined;
     const saved = await this.#persist(account, tokens, current?.version ?? 0, 'password');

@@ -102,6 +102,48 @@ describe('ActOnTokenManager durability', () => {
     }
   });
 
+  it('a refresh dropped twice without an answer is not sent a third time: one password grant instead, no failure', async () => {
+    const manager = track(managerFor(emulator));
+    await manager.getAccessToken();
+    emulator.clock.advance(HOUR_MS);
+    emulator.injectFault({ kind: 'drop', grantType: 'refresh_token', times: 2 });
+    await expect(manager.getAccessToken()).resolves.toEqual(expect.any(String));
+    const stats = emulator.stats();
+    expect(stats.faults.drop).toBe(2);
+    // Both drops happened before the grant logic: no refresh reached Act-On, and none was sent a third time.
+    expect(stats.grants.refresh_token).toBe(0);
+    expect(stats.grants.password).toBe(2);
+    expect(stats.reuseAttempts + stats.supersededAttempts).toBe(0);
+  });
+
+  it('without credentials, a refresh dropped twice fails the call and is tried again by the next one', async () => {
+    const seed = track(managerFor(emulator));
+    await seed.getAccessToken();
+    const manager = track(managerFor(emulator, { credentials: undefined }));
+    await manager.saveTokens('default', (await seed.getTokenSet())!);
+    emulator.clock.advance(HOUR_MS);
+    emulator.injectFault({ kind: 'drop', grantType: 'refresh_token', times: 2 });
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'network', requestSent: true });
+    // A code-grant account has no password to fall back on: another try beats asking a human to sign in.
+    await expect(manager.getAccessToken()).resolves.toEqual(expect.any(String));
+    expect(emulator.stats().grants.refresh_token).toBe(1);
+    expect(emulator.stats().reuseAttempts).toBe(0);
+  });
+
+  it('retries a login that Act-On answered with a 5xx, but not one whose outcome is unknown', async () => {
+    const manager = track(managerFor(emulator));
+    emulator.injectFault({ kind: 'error', status: 503, grantType: 'password' });
+    await expect(manager.getAccessToken()).resolves.toEqual(expect.any(String));
+    expect(emulator.stats().faults.error).toBe(1);
+    expect(emulator.stats().grants.password).toBe(1);
+
+    const other = track(managerFor(emulator, { store: new MemoryTokenStore() }));
+    emulator.injectFault({ kind: 'drop', grantType: 'password' });
+    await expect(other.getAccessToken()).rejects.toMatchObject({ code: 'network' });
+    expect(emulator.stats().faults.drop).toBe(1);
+    expect(emulator.stats().grants.password).toBe(1);
+  });
+
   it('forget() drops the pair everywhere but keeps the login budget', async () => {
     const store = new MemoryTokenStore();
     const manager = track(managerFor(emulator, { store, authBudget: { limit: 1, windowMs: HOUR_MS } }));
