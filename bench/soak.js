@@ -47,18 +47,6 @@ const DEFAULTS = Object.freeze({
   scheduledFaults: true,
 });
 
-/** mulberry32, the emulator's PRNG: the step sequence is a pure function of the seed. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FAULT_PATHS = Object.freeze({
   token: ['/token'],
   api: ['/api/1/account'],
@@ -89,7 +77,7 @@ async function runSoak(options = {}) {
   }
 
   const { ActOnTokenManager, MemoryTokenStore } = requireDist('oauth-client');
-  const { startActOnEmulator, EMULATOR_DEFAULTS } = requireDist('emulator');
+  const { startActOnEmulator, EMULATOR_DEFAULTS, mulberry32 } = requireDist('emulator');
 
   const startedAt = process.hrtime.bigint();
   // Emulator defaults that matter here: 1-hour tokens, 5 logins per hour (so a budget rejection would show).

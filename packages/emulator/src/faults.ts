@@ -42,7 +42,10 @@ export interface FaultDecision {
 const DEFAULT_PATHS = ['/token', '/api/1/account'];
 const NO_FAULT: FaultDecision = { latencyMs: 0, action: 'none', status: 0 };
 
-/** mulberry32: tiny, fast and good enough to spread faults; cryptographic quality is not the point. */
+/**
+ * mulberry32: a seeded sequence of numbers in [0, 1), tiny, fast and good enough to spread faults (cryptographic
+ * quality is not the point). Exported so reliability tests can replay their own random choices from a seed.
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

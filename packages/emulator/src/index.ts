@@ -9,6 +9,6 @@ export {
 } from './options';
 export type { EmulatorAccountInfo } from './account-info';
 export { createManualClock, createSystemClock, type EmulatorClock } from './clock';
-export type { FaultOptions, GrantType, OneShotFault } from './faults';
+export { mulberry32, type FaultOptions, type GrantType, type OneShotFault } from './faults';
 export type { EmulatorStats, EmulatorUserStats } from './stats';
 export type { TokenResponseBody } from './token-response';

@@ -59,6 +59,19 @@ export interface ResolvedManagerPolicy {
   readonly defaultAccount: string;
 }
 
+/** A username and password, both non-empty strings. */
+export function isCredentials(value: unknown): value is ActOnCredentials {
+  const candidate = value as Partial<ActOnCredentials> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.username === 'string' &&
+    candidate.username !== '' &&
+    typeof candidate.password === 'string' &&
+    candidate.password !== ''
+  );
+}
+
 function validateCount(value: unknown, option: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ActOnConfigurationError(option, `${option} must be an integer between ${min} and ${max}`);
@@ -112,14 +125,7 @@ export function resolveManagerPolicy(options: ActOnTokenManagerOptions): Resolve
   }
   const credentials = options.credentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
-    if (
-      credentials === null ||
-      typeof credentials !== 'object' ||
-      typeof credentials.username !== 'string' ||
-      credentials.username === '' ||
-      typeof credentials.password !== 'string' ||
-      credentials.password === ''
-    ) {
+    if (!isCredentials(credentials)) {
       throw new ActOnConfigurationError(
         'credentials',
         'credentials must be { username, password } with non-empty strings, or a function (account) => credentials',

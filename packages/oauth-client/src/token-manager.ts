@@ -17,6 +17,7 @@ import { authorizedFetch, type ActOnFetchOptions } from './authorized-fetch';
 import { ActOnOAuthClient, type ActOnCredentials } from './oauth-client';
 import type { ActOnTokenManagerEvents, TokenSource } from './token-manager-events';
 import {
+  isCredentials,
   resolveManagerPolicy,
   type ActOnLogger,
   type ActOnTokenManagerOptions,
@@ -168,14 +169,7 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
   async login(credentials: ActOnCredentials, account?: string): Promise<TokenSet> {
     const key = this.#account(account);
     this.#assertOpen();
-    if (
-      credentials === null ||
-      typeof credentials !== 'object' ||
-      typeof credentials.username !== 'string' ||
-      credentials.username === '' ||
-      typeof credentials.password !== 'string' ||
-      credentials.password === ''
-    ) {
+    if (!isCredentials(credentials)) {
       throw new ActOnConfigurationError(
         'credentials',
         'login() needs { username, password } with non-empty strings',
@@ -624,14 +618,7 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
     if (typeof option !== 'function') return account === this.defaultAccount ? option : undefined;
     const credentials = await option(account);
     if (credentials === undefined) return undefined;
-    if (
-      credentials === null ||
-      typeof credentials !== 'object' ||
-      typeof credentials.username !== 'string' ||
-      credentials.username === '' ||
-      typeof credentials.password !== 'string' ||
-      credentials.password === ''
-    ) {
+    if (!isCredentials(credentials)) {
       throw new ActOnConfigurationError(
         'credentials',
         `credentials(${JSON.stringify(account)}) must return { username, password } with non-empty strings, or undefined`,

@@ -1,4 +1,4 @@
-import { startActOnEmulator, type ActOnEmulator } from '@acton/emulator';
+import { mulberry32, startActOnEmulator, type ActOnEmulator } from '@acton/emulator';
 import type { Redis } from 'ioredis';
 import { RedisTokenStore } from '../../src';
 import { HOUR_MS, managerFor } from '../helpers/emulator-fixture';
@@ -8,17 +8,6 @@ import { REDIS_URL, connectAdmin, deleteKeys, uniquePrefix, type IpcChild } from
 const ROUNDS = 12;
 const PROCESSES = 4;
 const LOCK_TTL_MS = 1_000;
-
-/** Deterministic kill timing, so a failing run can be replayed with the same seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('cluster chaos: RedisTokenStore processes SIGKILLed at random moments of their refresh cycle', () => {
   let admin: Redis;
@@ -44,7 +33,8 @@ describe('cluster chaos: RedisTokenStore processes SIGKILLed at random moments o
 
   it(`${ROUNDS} expiries, one random process killed in each: survivors never fail, losses only where a pair died unsaved`, async () => {
     const seed = Number(process.env.CHAOS_SEED ?? 20261126);
-    const random = seededRandom(seed);
+    // Deterministic kill timing, so a failing run can be replayed with CHAOS_SEED.
+    const random = mulberry32(seed);
     const store = new RedisTokenStore({ url: REDIS_URL, prefix });
     const seeder = managerFor(emulator, { store });
     await seeder.getAccessToken();

@@ -5,13 +5,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  mulberry32,
   EMULATOR_DEFAULTS,
   startActOnEmulator,
   type ActOnEmulator,
   type EmulatorStats,
 } from '@acton/emulator';
 import { FileTokenStore } from '../../src';
-import { mulberry32 } from './seeded-random';
 
 /*
  * Crash test: a child process holding an ActOnTokenManager on a FileTokenStore rotates its pair in a loop and
