@@ -297,8 +297,8 @@ async function runSoak(options = {}) {
       if (entry.grant === 'password') {
         if (firstPassword) firstPassword = false;
         else if (!windowOpen) passwordRequestsOutsideWindow++;
-        // Password grants are never retried (each attempt costs login budget): a 5xx or a drop on the
-        // recovery login fails its waiting callers, and the next call logs in again.
+        // A recovery login whose outcome is unknown (a drop) is not resent, since each attempt costs login
+        // budget: it fails its waiting callers, and the next call logs in again. A 5xx answer is retried.
         if (windowOpen && !entry.rtd && (entry.outcome === 'network' || entry.outcome >= 500)) {
           recoveryLoginFaults++;
         }
