@@ -17,7 +17,7 @@ import {
 } from './options';
 import { sendJson, sendOAuthError } from './responses';
 import { SlidingWindow } from './sliding-window';
-import { createStats, type EmulatorStats } from './stats';
+import { createStats, userStats, type EmulatorStats } from './stats';
 import { handleToken } from './token-endpoint';
 import { TokenRegistry } from './token-registry';
 import { toTokenResponse, type TokenResponseBody } from './token-response';
@@ -127,7 +127,7 @@ export function createActOnEmulator(options: ActOnEmulatorOptions = {}): ActOnEm
   const issuePair = (username: string): TokenResponseBody => {
     const pair = tokens.issue(resolved.clientId, username, clock.now());
     stats.tokensIssued++;
-    const perUser = stats.perUser[username];
+    const perUser = userStats(stats, username);
     if (perUser !== undefined) perUser.tokensIssued++;
     return toTokenResponse(pair, resolved.scope, resolved.tokenTtlSec);
   };

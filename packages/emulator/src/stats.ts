@@ -34,7 +34,8 @@ export interface EmulatorStats {
 
 /** Zeroed counters with one `perUser` entry per configured user. */
 export function createStats(usernames: readonly string[]): EmulatorStats {
-  const perUser: Record<string, EmulatorUserStats> = {};
+  // No prototype: usernames come from the network, and "__proto__" must stay an ordinary (absent) key.
+  const perUser: Record<string, EmulatorUserStats> = Object.create(null) as Record<string, EmulatorUserStats>;
   for (const name of usernames) {
     perUser[name] = { passwordGrants: 0, codeGrants: 0, refreshGrants: 0, tokensIssued: 0 };
   }
@@ -54,4 +55,9 @@ export function createStats(usernames: readonly string[]): EmulatorStats {
     faults: { latency: 0, error: 0, drop: 0, rotateThenDrop: 0 },
     perUser,
   };
+}
+
+/** The counters of a configured user, or `undefined` for any other name (inherited keys included). */
+export function userStats(stats: EmulatorStats, username: string): EmulatorUserStats | undefined {
+  return Object.hasOwn(stats.perUser, username) ? stats.perUser[username] : undefined;
 }

@@ -6,6 +6,7 @@ import { closeAfterResponse, MAX_BODY_BYTES, readBody } from './http-body';
 import { sendConfigured, sendJson, sendOAuthError } from './responses';
 import { safeEqual } from './safe-equal';
 import type { RefreshRejection } from './token-registry';
+import { userStats } from './stats';
 
 const GRANT_TYPES: ReadonlySet<string> = new Set<GrantType>([
   'password',
@@ -72,7 +73,7 @@ function passwordGrant(
   const username = params.get('username') as string;
   const password = params.get('password') as string;
   ctx.annotate(res, `user=${username}`);
-  const perUser = ctx.stats.perUser[username];
+  const perUser = userStats(ctx.stats, username);
   if (perUser !== undefined) perUser.passwordGrants++;
   if (!ctx.budget.tryConsume(username, ctx.clock.now()).allowed) {
     rejectForBudget(ctx, res);
@@ -119,7 +120,7 @@ function codeGrant(
   }
   const { username } = lookup.binding;
   ctx.annotate(res, `user=${username}`);
-  const perUser = ctx.stats.perUser[username];
+  const perUser = userStats(ctx.stats, username);
   if (perUser !== undefined) perUser.codeGrants++;
   // The budget is checked before the code is spent: a rejected attempt leaves the code usable later.
   if (!ctx.budget.tryConsume(username, ctx.clock.now()).allowed) {
@@ -166,7 +167,7 @@ function refreshGrant(
   const username = redemption.username;
   if (username !== undefined) {
     ctx.annotate(res, `user=${username}`);
-    const perUser = ctx.stats.perUser[username];
+    const perUser = userStats(ctx.stats, username);
     if (perUser !== undefined) perUser.refreshGrants++;
   }
   if (!redemption.ok) {

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ActOnConfigurationError } from '@acton/oauth-client';
 import type { ActOnAuthModuleOptions } from './acton-auth-module-options';
 import { ACTON_AUTH_MODULE_OPTIONS, ACTON_AUTH_RUNTIME, ACTON_TOKEN_MANAGER } from './acton-auth.constants';
 import {
@@ -46,6 +47,13 @@ export class ActOnAuthModule extends ActOnAuthConfigurableModule {
    * variable, so `forRoot()` alone configures everything from the environment.
    */
   static forRoot(options: ActOnAuthModuleSyncOptions = {}): DynamicModule {
+    // Nest awaits a thenable options object before anything can validate it: it would wait forever.
+    if (options !== null && typeof options === 'object' && 'then' in options) {
+      throw new ActOnConfigurationError(
+        'then',
+        'ActOnAuthModule: unknown option "then" (check its spelling)',
+      );
+    }
     // The builder's forRoot() cannot take `undefined` (it enumerates the keys to strip the extras).
     return super.forRoot(options ?? {});
   }

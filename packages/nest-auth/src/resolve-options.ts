@@ -120,7 +120,9 @@ export function resolveActOnAuthOptions(input: ActOnAuthModuleOptions | undefine
   const options: ActOnAuthModuleOptions = input ?? {};
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
-      throw moduleConfigurationError(key, `unknown option "${key}" (check its spelling)`, 'options');
+      // Shortened, and never an empty name even for a key like "".
+      const name = key === '' ? '(empty name)' : key.length > 40 ? `${key.slice(0, 40)}…` : key;
+      throw moduleConfigurationError(name, `unknown option "${name}" (check its spelling)`, 'options');
     }
   }
   const env = readActOnEnv(environmentOf(options.env));

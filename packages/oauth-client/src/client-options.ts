@@ -1,4 +1,5 @@
 import { ActOnConfigurationError } from './errors';
+import { describeValue } from './describe-value';
 
 /** Act-On's data-centre regions. */
 export type ActOnRegion = 'us' | 'eu';
@@ -109,7 +110,7 @@ export function resolveClientOptions(options: ActOnClientOptions | undefined): R
     if (region !== 'us' && region !== 'eu') {
       throw new ActOnConfigurationError(
         'region',
-        `region must be 'us' or 'eu', got ${JSON.stringify(String(region))}`,
+        `region must be 'us' or 'eu', got ${describeValue(region)}`,
       );
     }
     baseUrl = ACTON_BASE_URLS[region];

@@ -31,7 +31,7 @@ export function defaultTokenPath(
   const env = environment.env ?? process.env;
   const platform = environment.platform ?? process.platform;
   const p = platform === 'win32' ? path.win32 : path.posix;
-  const explicit = env.ACTON_TOKEN_FILE;
+  const explicit = stringOrUndefined(env.ACTON_TOKEN_FILE);
   if (explicit !== undefined && explicit.trim() !== '') {
     return platform === process.platform ? path.resolve(explicit) : explicit;
   }
@@ -50,10 +50,15 @@ function dataDirectory(
   p: path.PlatformPath,
 ): string {
   if (platform === 'win32') {
-    const local = env.LOCALAPPDATA;
+    const local = stringOrUndefined(env.LOCALAPPDATA);
     return local !== undefined && p.isAbsolute(local) ? local : p.join(home, 'AppData', 'Local');
   }
   if (platform === 'darwin') return p.join(home, 'Library', 'Application Support');
-  const xdg = env.XDG_DATA_HOME;
+  const xdg = stringOrUndefined(env.XDG_DATA_HOME);
   return xdg !== undefined && p.isAbsolute(xdg) ? xdg : p.join(home, '.local', 'share');
+}
+
+/** An environment handed in as an object may hold anything; only strings count as set. */
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ActOnError, ActOnStoreError } from './errors';
+import { describeValue } from './describe-value';
+import { timerDelay } from './timers';
 
 /*
  * Two kinds of lock live here, both with a lease:
@@ -66,7 +68,7 @@ export class LeaseMutex {
         if (index >= 0) this.waiters.splice(index, 1);
         reject(onTimeout());
         this.changed();
-      }, wait);
+      }, timerDelay(wait));
       waiter.timer.unref();
       this.waiters.push(waiter);
     });
@@ -98,7 +100,7 @@ export class LeaseMutex {
     return {
       startLease: (leaseMs) => {
         if (this.holder !== holder || holder.leaseTimer) return;
-        holder.leaseTimer = setTimeout(handOn, leaseMs);
+        holder.leaseTimer = setTimeout(handOn, timerDelay(leaseMs));
         holder.leaseTimer.unref();
       },
       release: handOn,
@@ -150,13 +152,21 @@ export class KeyedLeaseMutex {
  * @internal Shared by the stores.
  */
 export function assertLockOptions(options: unknown): void {
-  const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
-  if (typeof o.leaseMs !== 'number' || !Number.isFinite(o.leaseMs) || o.leaseMs <= 0) {
-    throw new ActOnStoreError(`Lock leaseMs must be a positive number, got ${String(o.leaseMs)}`);
+  let leaseMs: unknown;
+  let waitTimeoutMs: unknown;
+  try {
+    const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+    leaseMs = o.leaseMs;
+    waitTimeoutMs = o.waitTimeoutMs;
+  } catch {
+    throw new ActOnStoreError('Lock options could not be read');
   }
-  if (typeof o.waitTimeoutMs !== 'number' || !Number.isFinite(o.waitTimeoutMs) || o.waitTimeoutMs < 0) {
+  if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw new ActOnStoreError(`Lock leaseMs must be a positive number, got ${describeValue(leaseMs)}`);
+  }
+  if (typeof waitTimeoutMs !== 'number' || !Number.isFinite(waitTimeoutMs) || waitTimeoutMs < 0) {
     throw new ActOnStoreError(
-      `Lock waitTimeoutMs must be a non-negative number, got ${String(o.waitTimeoutMs)}`,
+      `Lock waitTimeoutMs must be a non-negative number, got ${describeValue(waitTimeoutMs)}`,
     );
   }
 }
@@ -469,7 +479,7 @@ async function unlinkIfPresent(path: string): Promise<void> {
  * and an unref'd timer would let Node exit in the middle of it.
  */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  return new Promise((resolve) => setTimeout(resolve, timerDelay(ms)));
 }
 
 function safeHostname(): string {

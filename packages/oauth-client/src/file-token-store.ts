@@ -12,7 +12,7 @@ import { acquireLockFile, assertLockOptions, errorCode, KeyedLeaseMutex } from '
 import { assertAccount, assertExpectedVersion } from './memory-token-store';
 import { assertBudgetArguments, reserveInWindow } from './sliding-window';
 import { decryptTokenFile, encryptTokenFile, looksEncrypted, parseEncryptionKey } from './token-encryption';
-import type { TokenSet } from './token-set';
+import { copyTokenSet, tokenSetProblem, type TokenSet } from './token-set';
 import type { AuthAttemptReservation, LockOptions, StoredTokenSet, TokenStore } from './token-store';
 
 /** Options of {@link FileTokenStore}. */
@@ -116,12 +116,13 @@ export class FileTokenStore implements TokenStore {
     this.assertOpen();
     assertAccount(account);
     assertExpectedVersion(expectedVersion);
-    const problem = tokenSetProblem(tokens);
-    if (problem !== undefined) {
-      throw new ActOnStoreError(`Refusing to store the token set of account "${account}": ${problem}`);
+    // Known fields only, read once: what is written is exactly what the next get() sees, and nothing else.
+    const copy = copyTokenSet(tokens);
+    if (copy === undefined) {
+      throw new ActOnStoreError(
+        `Refusing to store the token set of account "${account}": ${tokenSetProblem(tokens) ?? 'it cannot be read'}`,
+      );
     }
-    // Through JSON, as it will be read back: what we return is exactly what the next get() sees.
-    const copy = JSON.parse(JSON.stringify(tokens)) as TokenSet;
     return this.mutate(account, (state) => {
       const current = state.accounts.get(account)?.version ?? 0;
       if (current !== expectedVersion) throw new ActOnStoreConflictError(account, expectedVersion, current);
@@ -474,21 +475,6 @@ function corruptFile(filePath: string, reason: string): ActOnStoreError {
 }
 
 /** Why `value` is not a storable token set (names the field, never its value), or undefined if it is one. */
-function tokenSetProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return 'it is not an object';
-  const t = value as Record<string, unknown>;
-  if (typeof t.accessToken !== 'string' || t.accessToken === '') return 'accessToken is missing';
-  if (typeof t.refreshToken !== 'string' || t.refreshToken === '') return 'refreshToken is missing';
-  if (typeof t.tokenType !== 'string') return 'tokenType is not a string';
-  if (t.scope !== undefined && typeof t.scope !== 'string') return 'scope is not a string';
-  // NaN and Infinity would be written as null and make the whole file unreadable.
-  if (typeof t.expiresAt !== 'number' || !Number.isFinite(t.expiresAt))
-    return 'expiresAt is not a finite number';
-  if (typeof t.obtainedAt !== 'number' || !Number.isFinite(t.obtainedAt)) {
-    return 'obtainedAt is not a finite number';
-  }
-  return undefined;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

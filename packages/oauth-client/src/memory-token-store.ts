@@ -1,8 +1,9 @@
 import { ActOnLockTimeoutError, ActOnStoreConflictError, ActOnStoreError } from './errors';
 import { assertLockOptions, KeyedLeaseMutex } from './file-lock';
 import { reserveInWindow } from './sliding-window';
-import type { TokenSet } from './token-set';
+import { copyTokenSet, tokenSetProblem, type TokenSet } from './token-set';
 import type { AuthAttemptReservation, LockOptions, StoredTokenSet, TokenStore } from './token-store';
+import { describeValue } from './describe-value';
 
 /**
  * A {@link TokenStore} for one process: token sets, the auth-budget ledger and the grant locks live in
@@ -37,10 +38,16 @@ export class MemoryTokenStore implements TokenStore {
     this.assertOpen();
     assertAccount(account);
     assertExpectedVersion(expectedVersion);
+    const copy = copyTokenSet(tokens);
+    if (copy === undefined) {
+      throw new ActOnStoreError(
+        `Refusing to store the token set of account "${account}": ${tokenSetProblem(tokens) ?? 'it cannot be read'}`,
+      );
+    }
     const current = this.pairs.get(account)?.version ?? 0;
     if (current !== expectedVersion) throw new ActOnStoreConflictError(account, expectedVersion, current);
     const base = current === 0 ? (this.deletedVersions.get(account) ?? 0) : current;
-    const stored: StoredTokenSet = { tokens: structuredClone(tokens), version: base + 1 };
+    const stored: StoredTokenSet = { tokens: copy, version: base + 1 };
     this.pairs.set(account, stored);
     this.deletedVersions.delete(account);
     return copyStored(stored);
@@ -124,7 +131,7 @@ export function assertAccount(account: unknown): asserts account is string {
 export function assertExpectedVersion(expectedVersion: unknown): asserts expectedVersion is number {
   if (!Number.isSafeInteger(expectedVersion) || (expectedVersion as number) < 0) {
     throw new ActOnStoreError(
-      `expectedVersion must be a non-negative integer (0 when the account holds no pair), got ${String(expectedVersion)}`,
+      `expectedVersion must be a non-negative integer (0 when the account holds no pair), got ${describeValue(expectedVersion)}`,
     );
   }
 }

@@ -16,10 +16,13 @@ import {
   SET_SCRIPT,
   type LuaScript,
 } from './redis-scripts';
+import { assertLockOptions } from './file-lock';
+import { timerDelay } from './timers';
 import { decryptTokenFile, encryptTokenFile, looksEncrypted, parseEncryptionKey } from './token-encryption';
 import { assertBudgetArguments } from './sliding-window';
-import type { TokenSet } from './token-set';
+import { copyTokenSet, type TokenSet } from './token-set';
 import type { AuthAttemptReservation, LockOptions, StoredTokenSet, TokenStore } from './token-store';
+import { describeValue } from './describe-value';
 
 /** Lifetime of the lock key when `lockTtlMs` is not set; a live holder renews it. */
 const DEFAULT_LOCK_TTL_MS = 10_000;
@@ -232,10 +235,10 @@ export class RedisTokenStore implements TokenStore {
     const key = this.#tokensKey(account);
     if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
       throw new ActOnStoreError(
-        `expectedVersion must be a non-negative integer, got ${String(expectedVersion)}`,
+        `expectedVersion must be a non-negative integer, got ${describeValue(expectedVersion)}`,
       );
     }
-    const copy = copyTokenSet(tokens);
+    const copy = copyForStore(tokens);
     const payload = this.#encode(copy);
     const reply = await this.#eval(
       SET_SCRIPT,
@@ -295,6 +298,7 @@ export class RedisTokenStore implements TokenStore {
   async withLock<T>(account: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
     checkAccount(account);
     this.#assertOpen();
+    assertLockOptions(options);
     const requestedLeaseMs = validateLockMs(options?.leaseMs, 'leaseMs', false);
     // The key lives ttlMs; a live holder renews it up to leaseMs in all (never less than one ttl).
     const ttlMs = this.#lockTtlMs ?? Math.min(DEFAULT_LOCK_TTL_MS, requestedLeaseMs);
@@ -421,12 +425,13 @@ export class RedisTokenStore implements TokenStore {
       }
     }
     // A plaintext pair read with a key configured is accepted: the next write seals it (turning encryption on).
-    if (!isTokenSetValue(value)) {
+    const tokens = copyTokenSet(value);
+    if (tokens === undefined) {
       throw new ActOnStoreError(
         `The stored pair at Redis key ${key} is not a token set; it was left untouched`,
       );
     }
-    return copyTokenSet(value);
+    return tokens;
   }
 
   // ---- the lock ------------------------------------------------------------------------------------
@@ -492,7 +497,7 @@ export class RedisTokenStore implements TokenStore {
     let timer: NodeJS.Timeout | undefined;
     const schedule = (): void => {
       if (stopped || this.#closed) return;
-      timer = setTimeout(renew, Math.max(1, Math.floor(ttlMs / 3)));
+      timer = setTimeout(renew, timerDelay(Math.max(1, Math.floor(ttlMs / 3))));
       timer.unref();
     };
     const renew = (): void => {
@@ -555,7 +560,7 @@ export class RedisTokenStore implements TokenStore {
             return;
           }
           resolveWait = resolve;
-          timer = setTimeout(done, Math.max(1, ms));
+          timer = setTimeout(done, timerDelay(Math.max(1, ms)));
           timer.unref();
         }),
       cancel: done,
@@ -792,7 +797,7 @@ class LocalLockQueue {
         if (index >= 0) current.waiters.splice(index, 1);
         this.#forgetIfIdle(account, current);
         reject(onTimeout());
-      }, wait);
+      }, timerDelay(wait));
       waiter.timer.unref();
       current.waiters.push(waiter);
     });
@@ -827,7 +832,7 @@ class LocalLockQueue {
     return {
       startLease: (leaseMs) => {
         if (queue.holder !== holder || queue.leaseTimer) return;
-        queue.leaseTimer = setTimeout(handOn, leaseMs);
+        queue.leaseTimer = setTimeout(handOn, timerDelay(leaseMs));
         queue.leaseTimer.unref();
       },
       release: handOn,
@@ -899,6 +904,14 @@ function validateRedisUrl(url: unknown): URL {
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new ActOnConfigurationError('url', `url must use redis:// or rediss://, not ${parsed.protocol}//`);
   }
+  try {
+    // ioredis decodes these itself and would throw a bare URIError on a malformed escape.
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+    decodeURIComponent(parsed.pathname);
+  } catch {
+    throw new ActOnConfigurationError('url', 'url has a malformed %-escape in its user, password or path');
+  }
   return parsed;
 }
 
@@ -949,37 +962,14 @@ function checkAccount(account: unknown): asserts account is string {
   }
 }
 
-function isTokenSetValue(value: unknown): value is TokenSet {
-  const v = value as Record<string, unknown> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.accessToken === 'string' &&
-    typeof v.refreshToken === 'string' &&
-    typeof v.tokenType === 'string' &&
-    (v.scope === undefined || typeof v.scope === 'string') &&
-    typeof v.expiresAt === 'number' &&
-    Number.isFinite(v.expiresAt) &&
-    typeof v.obtainedAt === 'number' &&
-    Number.isFinite(v.obtainedAt)
-  );
-}
-
 /** Known fields only, so nothing unexpected (or secret) a caller hung on the object is stored. */
-function copyTokenSet(tokens: TokenSet): TokenSet {
-  if (!isTokenSetValue(tokens)) {
+function copyForStore(tokens: unknown): TokenSet {
+  const copy = copyTokenSet(tokens);
+  if (copy === undefined) {
     throw new ActOnStoreError(
       'set() needs a TokenSet { accessToken, refreshToken, tokenType, scope?, expiresAt, obtainedAt }',
     );
   }
-  const copy: { -readonly [K in keyof TokenSet]: TokenSet[K] } = {
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    tokenType: tokens.tokenType,
-    expiresAt: tokens.expiresAt,
-    obtainedAt: tokens.obtainedAt,
-  };
-  if (tokens.scope !== undefined) copy.scope = tokens.scope;
   return copy;
 }
 

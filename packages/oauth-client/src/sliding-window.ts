@@ -1,5 +1,6 @@
 import { ActOnStoreError } from './errors';
 import type { AuthAttemptReservation } from './token-store';
+import { describeValue } from './describe-value';
 
 /** What {@link reserveInWindow} decided, and the ledger to keep afterwards. */
 export interface WindowReservation {
@@ -17,13 +18,19 @@ export interface WindowReservation {
  */
 export function assertBudgetArguments(limit: number, windowMs: number, now: number): void {
   if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new ActOnStoreError(`Auth budget limit must be a non-negative integer, got ${String(limit)}`);
+    throw new ActOnStoreError(
+      `Auth budget limit must be a non-negative integer, got ${describeValue(limit)}`,
+    );
   }
   if (!Number.isFinite(windowMs) || windowMs <= 0) {
-    throw new ActOnStoreError(`Auth budget windowMs must be a positive number, got ${String(windowMs)}`);
+    throw new ActOnStoreError(
+      `Auth budget windowMs must be a positive number, got ${describeValue(windowMs)}`,
+    );
   }
   if (!Number.isFinite(now)) {
-    throw new ActOnStoreError(`Auth budget "now" must be a finite epoch-ms number, got ${String(now)}`);
+    throw new ActOnStoreError(
+      `Auth budget "now" must be a finite epoch-ms number, got ${describeValue(now)}`,
+    );
   }
 }
 

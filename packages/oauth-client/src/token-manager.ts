@@ -24,9 +24,9 @@ import {
   type CredentialsOption,
   type ResolvedManagerPolicy,
 } from './token-manager-options';
-import { isTokenSet } from './token-response';
-import type { TokenSet } from './token-set';
+import { copyTokenSet, type TokenSet } from './token-set';
 import type { LockOptions, StoredTokenSet, TokenStore } from './token-store';
+import { timerDelay } from './timers';
 
 /** A pair in use by this process, with the moment it should be rotated. */
 interface CachedPair {
@@ -70,8 +70,6 @@ const REASON_UNKNOWN_TWICE = 'refresh sent twice without an answer';
 const PROACTIVE_RETRY_COOLDOWN_MS = 5_000;
 /** The grant lock outlives the worst case of retries by this much. */
 const LEASE_MARGIN_MS = 10_000;
-/** setTimeout's ceiling. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The long-lived owner of Act-On token pairs, keyed by an account key (default `'default'`).
@@ -190,13 +188,14 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
   async saveTokens(account: string, tokens: TokenSet): Promise<void> {
     const key = this.#account(account);
     this.#assertOpen();
-    if (!isTokenSet(tokens)) {
+    // Known fields only: nothing a caller hung on the object (a toJSON, a getter, a secret) reaches the store.
+    const copy = copyTokenSet(tokens);
+    if (copy === undefined) {
       throw new ActOnConfigurationError(
         'tokens',
         'saveTokens() needs a TokenSet { accessToken, refreshToken, tokenType, expiresAt, obtainedAt, scope? }',
       );
     }
-    const copy: TokenSet = { ...tokens };
     await this.#singleFlight(key, () =>
       this.#store.withLock(key, this.#lockOptions, async () => {
         const current = await this.#store.get(key);
@@ -592,7 +591,7 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
     if (!this.#policy.backgroundRefresh || this.#closed) return;
     const state = this.#state(account);
     clearTimeout(state.timer);
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, pair.refreshAt - this.#now()));
+    const delay = timerDelay(pair.refreshAt - this.#now());
     state.timer = setTimeout(() => {
       state.timer = undefined;
       if (this.#closed || this.#cache.get(account) !== pair) return;

@@ -1,6 +1,6 @@
 import { ActOnInvalidTokenResponseError, ActOnTokenEndpointError } from './errors';
 import { scrubSecrets } from './secret-scrubber';
-import type { TokenSet } from './token-set';
+import { copyTokenSet, type TokenSet } from './token-set';
 
 /** The OAuth grant types Act-On's token endpoint knows. */
 export type GrantType = 'password' | 'authorization_code' | 'refresh_token';
@@ -69,15 +69,16 @@ export function parseTokenResponse(
   const body = parseJsonObject(bodyText);
   const isSuccess = status >= 200 && status < 300;
   if (!isSuccess || (body !== undefined && typeof body.error === 'string')) {
-    const error =
-      body !== undefined && typeof body.error === 'string' && body.error.trim() !== ''
-        ? body.error
-        : undefined;
+    // Scrubbed before the blank check: a code made only of control characters scrubs down to nothing.
+    const scrubbedError =
+      body !== undefined && typeof body.error === 'string'
+        ? scrubSecrets(body.error, secrets).slice(0, 64)
+        : '';
     const description =
       body !== undefined && typeof body.error_description === 'string' ? body.error_description : undefined;
     return throwEndpointError(
       isSuccess ? 400 : status,
-      error === undefined ? fallbackErrorCode(status) : scrubSecrets(error, secrets).slice(0, 64),
+      scrubbedError === '' ? fallbackErrorCode(status) : scrubbedError,
       description === undefined ? undefined : scrubSecrets(description, secrets),
       grantType,
     );
@@ -114,18 +115,5 @@ function throwEndpointError(
 
 /** Checks that a value handed in by a caller (e.g. to `saveTokens`) is a usable {@link TokenSet}. */
 export function isTokenSet(value: unknown): value is TokenSet {
-  if (value === null || typeof value !== 'object') return false;
-  const candidate = value as Record<string, unknown>;
-  return (
-    typeof candidate.accessToken === 'string' &&
-    candidate.accessToken !== '' &&
-    typeof candidate.refreshToken === 'string' &&
-    candidate.refreshToken !== '' &&
-    typeof candidate.tokenType === 'string' &&
-    typeof candidate.expiresAt === 'number' &&
-    Number.isFinite(candidate.expiresAt) &&
-    typeof candidate.obtainedAt === 'number' &&
-    Number.isFinite(candidate.obtainedAt) &&
-    (candidate.scope === undefined || typeof candidate.scope === 'string')
-  );
+  return copyTokenSet(value) !== undefined;
 }

@@ -111,6 +111,9 @@ export class ActOnCookieStateStore implements ActOnStateStoreLike {
     if (options.now !== undefined && typeof options.now !== 'function') {
       throw new ActOnConfigurationError('now', 'now must be a function returning epoch milliseconds');
     }
+    if (options.salt !== undefined && (typeof options.salt !== 'string' || options.salt === '')) {
+      throw new ActOnConfigurationError('salt', 'salt must be a non-empty string');
+    }
     this.cookieName = cookieName;
     this.ttlMs = ttlMs;
     this.key = stateSigningKey(options.secret, options.salt ?? 'passport-acton');

@@ -104,7 +104,7 @@ function resolveBaseURL(options: ActOnStrategyOptionsBase, env: ActOnStrategyEnv
   if (!REGIONS.includes(rawRegion as ActOnRegion)) {
     throw new ActOnConfigurationError(
       'region',
-      `${regionSource} must be 'us' or 'eu', got ${JSON.stringify(String(rawRegion))}`,
+      `${regionSource} must be 'us' or 'eu', got ${typeof rawRegion === 'string' ? JSON.stringify(rawRegion) : `a ${typeof rawRegion}`}`,
     );
   }
   return ACTON_BASE_URLS[rawRegion as ActOnRegion];

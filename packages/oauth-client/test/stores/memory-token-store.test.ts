@@ -11,13 +11,14 @@ describe('MemoryTokenStore', () => {
     });
   });
 
-  it('stores a deep copy, so nested values added by callers cannot leak in either', async () => {
+  it('stores a copy of the TokenSet fields only: later changes and extra fields of the input never reach it', async () => {
     const store = new MemoryTokenStore();
     const input = { ...tokens(1), extra: { nested: 'x' } };
     await store.set('a', input, 0);
-    input.extra.nested = 'changed';
+    input.accessToken = 'changed-after-set';
     const read = await store.get('a');
-    expect((read?.tokens as unknown as { extra: { nested: string } }).extra.nested).toBe('x');
+    expect(read?.tokens).toEqual(tokens(1));
+    expect(read?.tokens).not.toHaveProperty('extra');
     await store.close();
   });
 
