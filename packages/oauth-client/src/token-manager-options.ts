@@ -1,4 +1,4 @@
-import { resolveClientOptions, validateDurationMs, type ActOnClientOptions } from './client-options';
+import { validateDurationMs, type ActOnClientOptions } from './client-options';
 import { DEFAULT_RETRY, type ResolvedRetryOptions, type RetryOptions } from './backoff';
 import { ActOnConfigurationError } from './errors';
 import type { ActOnCredentials } from './oauth-client';
@@ -79,9 +79,8 @@ function validateCount(value: unknown, option: string, min: number, max: number)
   return value;
 }
 
-/** Validates every manager option once, at construction. Errors name the option and never echo a value. */
+/** Validates the manager's own options (the client validates its options itself), once, at construction. Errors name the option and never echo a value. */
 export function resolveManagerPolicy(options: ActOnTokenManagerOptions): ResolvedManagerPolicy {
-  resolveClientOptions(options);
   const refreshSkewMs =
     options.refreshSkewMs === undefined
       ? DEFAULT_REFRESH_SKEW_MS

@@ -105,9 +105,10 @@ export class ActOnTokenManager extends EventEmitter<ActOnTokenManagerEvents> {
   /** @throws ActOnConfigurationError naming the first bad option; values are never echoed. */
   constructor(options: ActOnTokenManagerOptions) {
     super();
-    this.#policy = resolveManagerPolicy(options);
+    // Client options first, so their errors come first; the client is built from the validated values.
     const client = resolveClientOptions(options);
-    this.#client = new ActOnOAuthClient(options);
+    this.#policy = resolveManagerPolicy(options);
+    this.#client = new ActOnOAuthClient(client);
     this.#now = client.now;
     this.#credentials = options.credentials;
     this.#logger = options.logger;
