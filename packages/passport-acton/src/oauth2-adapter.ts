@@ -26,6 +26,8 @@ export function adaptOAuth2ForActOn(
   now: () => number = Date.now,
 ): void {
   oauth2.useAuthorizationHeaderforGET(true);
+  // node-oauth keeps the secret in a plain field: hidden from inspect() and JSON, still read by node-oauth.
+  Object.defineProperty(oauth2, '_clientSecret', { enumerable: false });
   const getAccessToken = oauth2.getOAuthAccessToken.bind(oauth2) as GetAccessToken;
   const validatingGetAccessToken: GetAccessToken = (code, params, callback) => {
     getAccessToken(code, params, (error, accessToken, refreshToken, results: unknown) => {

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ActOnStrategy, ActOnProfileError, ActOnTokenError } from 'passport-acton';
 import { InternalOAuthError } from 'passport-oauth2';
 import { ACCOUNT_ANSWER, startFakeActOn, tokenAnswer, type FakeActOn, type FakeAnswer } from './fake-act-on';
@@ -49,6 +50,21 @@ function expectNoSecrets(error: unknown): void {
     for (const secret of SECRETS) expect(text).not.toContain(secret);
   }
 }
+
+describe('no secret when the strategy itself is printed', () => {
+  it('keeps the client secret out of inspect() and JSON of the strategy, and a login still works', async () => {
+    const strategy = new ActOnStrategy({
+      clientID: 'client',
+      clientSecret: CLIENT_SECRET,
+      baseURL: 'http://127.0.0.1:9',
+      callbackURL: 'http://127.0.0.1/cb',
+    });
+    expect(inspect(strategy, { depth: 8 })).not.toContain(CLIENT_SECRET);
+    expect(JSON.stringify(strategy)).not.toContain(CLIENT_SECRET);
+    const { err } = await loginAgainst(tokenAnswer());
+    expect(err).toBeNull();
+  });
+});
 
 describe('no secret in any error text', () => {
   it('scrubs the client secret and the code that a token endpoint echoes in its error', async () => {
