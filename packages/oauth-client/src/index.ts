@@ -16,6 +16,7 @@ export {
   type FetchFunction,
 } from './client-options';
 export { parseTokenResponse, isTokenSet, type GrantType } from './token-response';
+export { redactSecrets, scrubSecrets } from './secret-scrubber';
 export type { RetryOptions } from './backoff';
 export { MemoryTokenStore } from './memory-token-store';
 export { FileTokenStore, type FileTokenStoreOptions } from './file-token-store';

@@ -1,23 +1,35 @@
 const REDACTED = '[redacted]';
 const MAX_TEXT_LENGTH = 300;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
 
 /**
- * Removes every known secret from a text that came from a third party (e.g. an `error_description`)
- * before it goes into an error message, and bounds its length.
+ * Replaces every occurrence of the given secrets in `text` with `[redacted]`: as sent, form-encoded and
+ * percent-encoded (a server that echoes a request body shows them encoded). Values shorter than 4 characters are
+ * left alone: they would redact ordinary words, and real secrets are long. Nothing else is changed.
  */
-export function scrubSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let scrubbed = text;
+export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let redacted = text;
   for (const secret of secrets) {
-    // Short values would redact ordinary words; real secrets are long.
     if (secret === undefined || secret.length < 4) continue;
-    // A server that echoes the request body shows the secret as it was sent: form-encoded.
     for (const spelling of new Set([secret, formEncoded(secret), percentEncoded(secret)])) {
-      if (spelling !== undefined) scrubbed = scrubbed.split(spelling).join(REDACTED);
+      if (spelling !== undefined) redacted = redacted.split(spelling).join(REDACTED);
     }
   }
-  // eslint-disable-next-line no-control-regex
-  scrubbed = scrubbed.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return scrubbed.length > MAX_TEXT_LENGTH ? `${scrubbed.slice(0, MAX_TEXT_LENGTH)}…` : scrubbed;
+  return redacted;
+}
+
+/**
+ * Makes a text that came from a third party (e.g. an `error_description`) fit for an error message: secrets
+ * redacted ({@link redactSecrets}), control characters collapsed, length bounded (default 300).
+ */
+export function scrubSecrets(
+  text: string,
+  secrets: ReadonlyArray<string | undefined>,
+  maxLength: number = MAX_TEXT_LENGTH,
+): string {
+  const scrubbed = redactSecrets(text, secrets).replace(CONTROL_CHARACTERS, ' ').trim();
+  return scrubbed.length > maxLength ? `${scrubbed.slice(0, maxLength)}…` : scrubbed;
 }
 
 function formEncoded(value: string): string {

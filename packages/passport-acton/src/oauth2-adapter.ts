@@ -1,14 +1,6 @@
+import { redactSecrets } from '@acton/oauth-client';
 import type { OAuth2, oauth2tokenCallback } from 'oauth';
 import { attachTokens, tokenSetFromTokenResponse } from './token-handover';
-
-/** Removes every occurrence of the given secrets; short values are left alone, they would redact ordinary words. */
-function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let redacted = text;
-  for (const secret of secrets) {
-    if (secret !== undefined && secret.length >= 4) redacted = redacted.split(secret).join('[redacted]');
-  }
-  return redacted;
-}
 
 type GetAccessToken = (code: string, params: Record<string, string>, callback: oauth2tokenCallback) => void;
 
@@ -34,7 +26,7 @@ export function adaptOAuth2ForActOn(
       // The error body becomes error texts (ActOnTokenError, InternalOAuthError): strip what we sent as secrets.
       if (error && typeof (error as { data?: unknown }).data === 'string') {
         const failure = error as { statusCode: number; data: string };
-        failure.data = redact(failure.data, [clientSecret, code]);
+        failure.data = redactSecrets(failure.data, [clientSecret, code]);
       }
       // Errors and a missing access token are reported by passport-oauth2 in its usual way.
       if (error || !accessToken || results === null || typeof results !== 'object') {

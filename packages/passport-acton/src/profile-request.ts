@@ -1,3 +1,4 @@
+import { redactSecrets, scrubSecrets } from '@acton/oauth-client';
 import type { OAuth2 } from 'oauth';
 import { ActOnProfileError, type ActOnProfileErrorDetails } from './errors';
 import { parseProfile, type ActOnAccountProfile } from './profile';
@@ -20,13 +21,7 @@ function isHttpFailure(error: unknown): error is HttpFailure {
 /** Act-On's words go into a message: printable, bounded, and never the token that was sent. */
 function cleanText(value: unknown, accessToken: string): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const text = String(value)
-    .split(accessToken)
-    .join('[redacted]')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .trim();
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+  return scrubSecrets(String(value), [accessToken], MAX_TEXT);
 }
 
 /** Reads `{"httpCode","httpMessage","moreInformation"}`, Act-On's REST error shape, when that is what came back. */
@@ -72,9 +67,7 @@ export function profileErrorFrom(error: unknown, accessToken: string): ActOnProf
   // Kept as `oauthError` (passport-oauth2's convention), so it must not carry the token either.
   const reported: HttpFailure = {
     statusCode: status,
-    data: String(error.data ?? '')
-      .split(accessToken)
-      .join('[redacted]'),
+    data: redactSecrets(String(error.data ?? ''), [accessToken]),
   };
   const said = [details.httpMessage, details.moreInformation].filter((text) => text).join(': ');
   const answer = `GET ${ACCOUNT_PATH} answered HTTP ${status}${said ? ` (${said})` : ''}`;
