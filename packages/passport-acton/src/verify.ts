@@ -1,14 +1,6 @@
 import type { Request } from 'express';
 import type { ActOnProfile } from './profile';
-import type {
-  ActOnUser,
-  ActOnVerifyCallback,
-  ActOnVerifyFunction,
-  ActOnVerifyFunctionWithParams,
-  ActOnVerifyFunctionWithRequest,
-  ActOnVerifyFunctionWithRequestAndParams,
-  AnyActOnVerifyFunction,
-} from './strategy-options';
+import type { ActOnUser, ActOnVerifyCallback, AnyActOnVerifyFunction } from './strategy-options';
 import { attachTokens, tokenSetFromTokenResponse, tokensOf, type ActOnTokenParams } from './token-handover';
 
 /** What passport-oauth2 calls: always the `params` arity, so the `TokenSet` is at hand whatever the user wrote. */
@@ -62,66 +54,37 @@ export function createPassportVerify(
   verify: AnyActOnVerifyFunction | undefined,
   passReqToCallback: boolean,
 ): PassportVerify {
+  // Declared with every parameter: passport-oauth2 counts them to decide what to pass.
   if (passReqToCallback) {
-    const withRequest: PassportVerifyWithRequest = function actOnVerifyWithRequest(
-      req,
-      accessToken,
-      refreshToken,
-      params,
-      profile,
-      done,
-    ): void {
-      let tokens: ActOnUser['tokens'];
-      try {
-        tokens = handOverTokens(params, refreshToken, profile);
-      } catch (error) {
-        return done(error);
-      }
-      if (verify === undefined) return done(null, { profile, tokens } as ActOnUser);
-      if (verify.length === 6) {
-        return (verify as ActOnVerifyFunctionWithRequestAndParams)(
-          req,
-          accessToken,
-          refreshToken,
-          params,
-          profile as ActOnProfile,
-          done,
-        );
-      }
-      return (verify as ActOnVerifyFunctionWithRequest)(
-        req,
-        accessToken,
-        refreshToken,
-        profile as ActOnProfile,
-        done,
-      );
-    };
-    return withRequest;
+    return function actOnVerifyWithRequest(req, accessToken, refreshToken, params, profile, done): void {
+      callVerify(verify, [req], accessToken, refreshToken, params, profile, done);
+    } satisfies PassportVerifyWithRequest;
   }
-  const withoutRequest: PassportVerifyWithoutRequest = function actOnVerify(
-    accessToken,
-    refreshToken,
-    params,
-    profile,
-    done,
-  ): void {
-    let tokens: ActOnUser['tokens'];
-    try {
-      tokens = handOverTokens(params, refreshToken, profile);
-    } catch (error) {
-      return done(error);
-    }
-    if (verify === undefined) return done(null, { profile, tokens } as ActOnUser);
-    if (verify.length === 5) {
-      return (verify as ActOnVerifyFunctionWithParams)(
-        accessToken,
-        refreshToken,
-        params,
-        profile as ActOnProfile,
-        done,
-      );
-    }
-    return (verify as ActOnVerifyFunction)(accessToken, refreshToken, profile as ActOnProfile, done);
-  };
-  return withoutRequest;
+  return function actOnVerify(accessToken, refreshToken, params, profile, done): void {
+    callVerify(verify, [], accessToken, refreshToken, params, profile, done);
+  } satisfies PassportVerifyWithoutRequest;
+}
+
+/** Hands the tokens over, then calls `verify` with `params` only if it declares the parameter for it. */
+function callVerify(
+  verify: AnyActOnVerifyFunction | undefined,
+  leading: readonly [Request] | readonly [],
+  accessToken: string,
+  refreshToken: string,
+  params: ActOnTokenParams,
+  profile: ActOnProfile | undefined,
+  done: ActOnVerifyCallback,
+): void {
+  let tokens: ActOnUser['tokens'];
+  try {
+    tokens = handOverTokens(params, refreshToken, profile);
+  } catch (error) {
+    return done(error);
+  }
+  if (verify === undefined) return done(null, { profile, tokens } as ActOnUser);
+  const wantsParams = verify.length === leading.length + 5;
+  const args = wantsParams
+    ? [...leading, accessToken, refreshToken, params, profile, done]
+    : [...leading, accessToken, refreshToken, profile, done];
+  (verify as (...args: unknown[]) => void)(...args);
 }
